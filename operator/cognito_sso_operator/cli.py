@@ -16,6 +16,13 @@ def cmd_crd(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reference(args: argparse.Namespace) -> int:
+    from .reference import render_reference
+
+    sys.stdout.write(render_reference())
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from .validate import validate_files_command
 
@@ -65,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("crd", help="print the CognitoSSO CustomResourceDefinition")
     p.set_defaults(func=cmd_crd)
+
+    p = sub.add_parser("reference", help="print the field reference (Markdown) generated from the models")
+    p.set_defaults(func=cmd_reference)
 
     p = sub.add_parser("validate", help="validate CognitoSSO manifests without a cluster")
     p.add_argument("-f", "--file", action="append", required=True, help="manifest file ('-' for stdin); repeatable")

@@ -47,12 +47,12 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     settings.posting.enabled = False  # our EventRecorder posts the Events users care about
     settings.watching.server_timeout = 300
     settings.watching.client_timeout = 330
-    settings.watching.inactivity_timeout = 90  # a silently stalled watch is restarted
+    cfg: Settings = memo.get("settings") or Settings.from_env()
+    settings.watching.inactivity_timeout = cfg.watch_inactivity_seconds  # a silently stalled watch is restarted
     settings.batching.batch_window = 0.05
 
-    cfg: Settings = memo.get("settings") or Settings.from_env()
     metrics: Metrics = memo.get("metrics") or Metrics()
-    client = kube.KubeClient(kube.login())
+    client = kube.KubeClient(kube.login(), on_request=lambda verb: metrics.api_requests.labels(verb=verb).inc())
     http = create_http_client(cfg)
     cache = DiscoveryCache(CognitoHttp(http, cfg), cfg, on_fetch=metrics.observe_discovery)
     svc = Services(settings=cfg, kube=client, discovery=cache, events=EventRecorder(client), metrics=metrics,
@@ -61,7 +61,7 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
                       max_debounce=cfg.max_debounce_seconds, workers=cfg.workers)
     reconciler = Reconciler(svc, queue.backoff)
     await queue.start()
-    watcher = SecretWatcher(svc, queue)
+    watcher = SecretWatcher(svc, queue, read_timeout=cfg.watch_inactivity_seconds)
     memo["svc"], memo["queue"], memo["secret_watcher"] = svc, queue, watcher
     memo["tasks"] = [asyncio.create_task(watcher.run(), name="secret-watch"),
                      asyncio.create_task(resync(svc, queue), name="resync")]

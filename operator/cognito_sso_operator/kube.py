@@ -12,7 +12,7 @@ import json
 import logging
 import ssl
 import tempfile
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import httpx
@@ -101,7 +101,8 @@ def login() -> kopf.ConnectionInfo:
 
 
 class KubeClient:
-    def __init__(self, info: kopf.ConnectionInfo, *, timeout: float = 10.0) -> None:
+    def __init__(self, info: kopf.ConnectionInfo, *, timeout: float = 10.0,
+                 on_request: Callable[[str], None] | None = None) -> None:
         self._refreshable = info.token is not None and info.server == "https://kubernetes.default.svc"
         headers = {"Accept": "application/json", "User-Agent": "cognito-sso-operator"}
         auth: httpx.Auth | None = None
@@ -119,6 +120,7 @@ class KubeClient:
         )
         self.requests = 0
         self.writes = 0
+        self._on_request = on_request
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -130,6 +132,8 @@ class KubeClient:
         self.requests += 1
         if method != "GET":
             self.writes += 1
+        if self._on_request is not None:
+            self._on_request(method)
         content = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": content_type} if content is not None else None
         try:
@@ -183,6 +187,8 @@ class KubeClient:
     ) -> AsyncIterator[dict[str, Any]]:
         """Yield watch events; a stalled stream ends with httpx.ReadTimeout after `read_timeout`."""
         self.requests += 1
+        if self._on_request is not None:
+            self._on_request("WATCH")
         timeout = httpx.Timeout(10.0, read=read_timeout)
         async with self._client.stream("GET", path, params={**params, "watch": "1"}, timeout=timeout) as resp:
             if resp.status_code >= 400:

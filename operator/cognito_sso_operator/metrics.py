@@ -25,8 +25,14 @@ class Metrics:
             "cognito_sso_secret_rotations_total", "Client secret changes seen.", registry=r)
         self.objects = Gauge("cognito_sso_objects", "CognitoSSO objects by Ready status.", ["ready"], registry=r)
         self.writes = Counter("cognito_sso_api_writes_total", "Writes to the Kubernetes API.", ["kind"], registry=r)
+        self.api_requests = Counter("cognito_sso_api_requests_total", "Requests to the Kubernetes API by verb.",
+                                    ["verb"], registry=r)
+        self.discovery_fetches = Counter(
+            "cognito_sso_discovery_fetches_total", "Discovery+JWKS fetch rounds (one per distinct pool and TTL).",
+            registry=r)
 
     def observe_discovery(self, duration: float, ok: bool) -> None:
+        self.discovery_fetches.inc()
         self.discovery_duration.observe(duration)
         if not ok:
             self.discovery_failures.inc()

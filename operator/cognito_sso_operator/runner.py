@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 
 import kopf
 
@@ -31,8 +32,12 @@ def run(
         liveness = f"http://0.0.0.0:{settings.liveness_port}/healthz"
     from . import handlers  # noqa: F401 - registers the kopf handlers
 
+    # With peering on, use our own peering object (the chart creates it); kopf's "default" would pair us with
+    # any other kopf operator in the cluster.
+    peering_name = os.environ.get("COGNITO_SSO_PEERING_NAME") or "cognito-sso-operator"
     kopf.run(
         standalone=standalone,
+        peering_name=None if standalone else peering_name,
         clusterwide=not settings.namespaces,
         namespaces=list(settings.namespaces),
         liveness_endpoint=liveness,

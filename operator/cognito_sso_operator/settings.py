@@ -33,6 +33,9 @@ class Settings:
     max_response_bytes: int = 256 * 1024
     max_redirects: int = 3
     resync_seconds: float = 60.0
+    # A watch stream (kopf's and the Secret watch) that delivers nothing for this long is presumed silently
+    # stalled (a dead proxy or NAT entry) and is re-established.
+    watch_inactivity_seconds: float = 90.0
     namespaces: tuple[str, ...] = field(default_factory=tuple)  # empty: all namespaces
     log_format: str = "json"
     metrics_port: int = 8080
@@ -58,6 +61,7 @@ class Settings:
             max_response_bytes=int(_env("MAX_RESPONSE_BYTES", str(256 * 1024))),
             max_redirects=int(_env("MAX_REDIRECTS", "3")),
             resync_seconds=float(_env("RESYNC_SECONDS", "60")),
+            watch_inactivity_seconds=float(_env("WATCH_INACTIVITY_SECONDS", "90")),
             namespaces=ns,
             log_format=_env("LOG_FORMAT", "json"),
             metrics_port=int(_env("METRICS_PORT", "8080")),

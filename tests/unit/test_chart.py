@@ -277,16 +277,17 @@ def test_rbac_all_namespaces(default_docs: list[dict[str, Any]]) -> None:
     assert grants(cr, "events", "") == {"create", "patch"}
     assert grants(cr, "events", "events.k8s.io") == {"create", "patch"}
     assert grants(cr, "customresourcedefinitions", "apiextensions.k8s.io") == {"get", "list", "watch"}
-    assert grants(cr, "namespaces", "") == {"list", "watch"}
+    assert not grants(cr, "namespaces"), "kopf never reads namespaces when it serves the whole cluster"
     assert not grants(cr, "clusterkopfpeerings")
     assert not grants(cr, "kopfpeerings")
 
 
 def test_rbac_namespaced(custom_docs: list[dict[str, Any]]) -> None:
     cr = one(custom_docs, "ClusterRole")
-    # cluster-wide: CRDs read-only, nothing else (no Secrets, no namespaces)
+    # cluster-wide: CRDs read-only and the namespace list (kopf follows the watched namespaces), no Secrets
     assert set(rules(cr)) == {("apiextensions.k8s.io", "customresourcedefinitions", v)
-                              for v in ("get", "list", "watch")}
+                              for v in ("get", "list", "watch")} | {("", "namespaces", "list"),
+                                                                   ("", "namespaces", "watch")}
     roles = of_kind(custom_docs, "Role")
     bindings = of_kind(custom_docs, "RoleBinding")
     assert sorted(r["metadata"]["namespace"] for r in roles) == ["om1", "om2"]
@@ -317,7 +318,7 @@ def test_no_cluster_role_grants_secrets_in_namespaced_mode(helm: str, tmp_path: 
         for cr in of_kind(docs, "ClusterRole"):
             assert not grants(cr, "secrets"), cr["metadata"]["name"]
             assert not grants(cr, "configmaps")
-            assert not grants(cr, "namespaces")
+            assert grants(cr, "namespaces") == {"list", "watch"}
 
 
 def test_no_wildcards_anywhere(helm: str, tmp_path: Path, default_docs: list[dict[str, Any]],

@@ -60,7 +60,8 @@ def test_reset_job_reuses_pod_template_and_runs_the_ops_command() -> None:
     assert container["image"] == "openmetadata/server:1.13.1"
     assert container["envFrom"] == [{"configMapRef": {"name": "sso-sso-env"}}]
     assert container["env"] == [{"name": "DB_HOST", "value": "mysql"}]
-    assert "livenessProbe" not in container and "ports" not in container
+    assert "livenessProbe" not in container
+    assert "ports" not in container
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
     assert job["spec"]["template"]["spec"]["serviceAccountName"] == "om"
     assert job["metadata"]["name"] == "sso-sso-reset-0123456789"
