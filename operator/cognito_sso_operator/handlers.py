@@ -17,7 +17,7 @@ from . import kube
 from .discovery import CognitoHttp, DiscoveryCache, create_http_client
 from .events import EventRecorder
 from .metrics import Metrics
-from .reconcile import Reconciler, Services
+from .reconcile import Reconciler, Services, aws_check_available
 from .rollout import RESET_JOB_LABEL
 from .settings import ANNOTATION_PREFIX, FINALIZER, Settings
 from .spec import GROUP, PLURAL, VERSION
@@ -56,7 +56,7 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     http = create_http_client(cfg)
     cache = DiscoveryCache(CognitoHttp(http, cfg), cfg, on_fetch=metrics.observe_discovery)
     svc = Services(settings=cfg, kube=client, discovery=cache, events=EventRecorder(client), metrics=metrics,
-                   http=http)
+                   http=http, cognito_clients={} if aws_check_available(cfg) else None)
     queue = WorkQueue(lambda key: reconciler(key), debounce=cfg.debounce_seconds,
                       max_debounce=cfg.max_debounce_seconds, workers=cfg.workers)
     reconciler = Reconciler(svc, queue.backoff)

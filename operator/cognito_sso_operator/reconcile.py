@@ -8,6 +8,7 @@ last good config and never restarts the application.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -67,6 +68,9 @@ class Services:
     secret_digests: dict[Key, str] = field(default_factory=dict)  # CognitoSSO key -> client secret digest
     failures: dict[Key, int] = field(default_factory=dict)
     ready: dict[Key, str] = field(default_factory=dict)
+    # boto3 cognito-idp clients by region, only when the AWS check is on and credentials exist.
+    cognito_clients: dict[str, Any] | None = None
+    app_client_checks: dict[tuple[Any, ...], tuple[float, list[validate.Problem]]] = field(default_factory=dict)
 
 
 def owner_of(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -139,6 +143,7 @@ class Reconciler:
         spec = await self._check_spec(key, body, outcome)
         secret = await self._resolve_secret(key, body, spec, outcome)
         await self._check_discovery(key, body, spec, outcome)
+        await self._check_app_client(key, body, spec, secret, outcome)
         try:
             rendered = render.render(key[1], spec, secret)
         except render.RenderError as exc:
@@ -251,6 +256,39 @@ class Reconciler:
             raise _StopReconcileError(self._next_backoff(key))
         outcome.set(DISCOVERY_VALID, TRUE, "Valid", f"Issuer, JWKS ({len(disc.jwks_keys)} keys) and endpoints of "
                     f"{spec.pool_id} match the spec.")
+
+    async def _check_app_client(self, key: Key, body: dict[str, Any], spec: CognitoSSOSpec, secret: str | None,
+                                outcome: Outcome) -> None:
+        """With AWS credentials (e.g. IRSA): the app client allows what the spec asks for, and the referenced
+        Secret holds its current secret (a stale Secret after a rotation in Cognito locks users out)."""
+        clients = self.svc.cognito_clients
+        if clients is None:
+            return
+        cache_key = (spec.pool_id, spec.oidc.client_id, _digest(secret or ""), spec.callback_url,
+                     tuple(spec.oidc.scopes), spec.client_type.value, spec.oidc.response_type.value)
+        now = time.monotonic()
+        cached = self.svc.app_client_checks.get(cache_key)
+        if cached is not None and now - cached[0] < self.svc.settings.discovery_ttl_seconds:
+            problems = cached[1]
+        else:
+            client = clients.get(spec.region)
+            if client is None:
+                client = clients[spec.region] = _cognito_client(spec.region, self.svc.settings)
+            problems = await asyncio.to_thread(validate.check_app_client, spec, secret, client)
+            if len(self.svc.app_client_checks) > 4096:
+                self.svc.app_client_checks.clear()
+            self.svc.app_client_checks[cache_key] = (now, problems)
+        blocking = [p for p in problems if p.reason != "AppClientCheckFailed"]
+        if not blocking:
+            if problems:  # no permission to look: say so, but do not block the config on it
+                cond = outcome.details[DISCOVERY_VALID]
+                outcome.set(DISCOVERY_VALID, TRUE, cond.reason, f"{cond.message} {problems[0].message}")
+            return
+        message = " ".join(p.message for p in blocking)
+        outcome.set(DISCOVERY_VALID, FALSE, blocking[0].reason, message)
+        outcome.stall(blocking[0].reason, f"{message} The last good config stays in place.")
+        await self.svc.events.post(body, "Warning", blocking[0].reason, message)
+        raise _StopReconcileError(self._next_backoff(key))
 
     async def _apply_children(self, body: dict[str, Any], rendered: render.Rendered, outcome: Outcome) -> None:
         owner = owner_of(body)
@@ -418,7 +456,7 @@ class Reconciler:
             return
         old = body.get("status") or {}
         conds = conditions_for(outcome)
-        fields = {k: v for k, v in outcome.fields.items() if v is not None}
+        fields = {k: _as_stored(v, old.get(k)) for k, v in outcome.fields.items() if v is not None}
         patch = status_patch(old, conds, body["metadata"].get("generation"), fields)
         ready = next(c for c in conds if c.type == READY)
         self._count_ready(key, ready.status)
@@ -453,8 +491,39 @@ class Reconciler:
             self.svc.metrics.objects.labels(ready=value).set(count)
 
 
+def _cognito_client(region: str, settings: Settings) -> Any:
+    import boto3  # optional dependency (extra "aws"); only imported when the check is on
+
+    return boto3.client("cognito-idp", region_name=region, endpoint_url=settings.cognito_endpoint_url or None)
+
+
+def aws_check_available(settings: Settings) -> bool:
+    """The control-plane check runs only when asked for and when AWS credentials are present."""
+    if not settings.aws_control_plane_check:
+        return False
+    try:
+        import boto3
+    except ImportError:
+        logger.warning("COGNITO_SSO_AWS_CHECK is on but boto3 is not installed; skipping the app client check")
+        return False
+    if boto3.Session().get_credentials() is None:
+        logger.warning("COGNITO_SSO_AWS_CHECK is on but no AWS credentials were found; skipping the app client check")
+        return False
+    return True
+
+
 def _ref(namespace: str, name: str) -> dict[str, str]:
     return {"namespace": namespace, "name": name}
+
+
+def _as_stored(new: Any, old: Any) -> Any:
+    """`new` as the API server stores it after our merge patch. A null member deletes, so it is kept only where
+    the stored status still has that member: compared with a null the stored status never matches, and every
+    reconcile (each resync of each object) would send a no-op status PATCH."""
+    if not isinstance(new, dict):
+        return new
+    stored = old if isinstance(old, dict) else {}
+    return {k: _as_stored(v, stored.get(k)) for k, v in new.items() if v is not None or k in stored}
 
 
 def _foreign_owner(live: Mapping[str, Any] | None, uid: str) -> str | None:

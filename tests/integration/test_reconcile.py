@@ -88,11 +88,15 @@ def test_spec_change_restarts_once_and_noop_edits_write_nothing(
     # Metadata-only edits and resyncs: zero restarts and zero writes.
     _settled(kube, namespace)
     kube.patch_cr(namespace, {"metadata": {"labels": {"team": "data"}, "annotations": {"note": "x"}}})
+    time.sleep(1.0)  # the debounced reconcile of the label edit
     before = kube.versions(namespace)
     reconciles = operator.metric("cognito_sso_reconcile_total")
+    writes = operator.metric("cognito_sso_api_writes_total")
     time.sleep(QUIET)
     assert (operator.metric("cognito_sso_reconcile_total") or 0) > (reconciles or 0)  # resync really ran
     assert kube.versions(namespace) == before
+    # No request at all, not even a no-op PATCH that the API server would swallow without a new resourceVersion.
+    assert operator.metric("cognito_sso_api_writes_total") == writes
     assert kube.generation(namespace) == gen + 1
 
 
