@@ -62,6 +62,11 @@ class WorkQueue:
         entry = self._entries.get(key)
         if entry is None:
             self._entries[key] = _Entry(due=now + wait, first_trigger=now)
+        elif delay is not None and entry.dirty:
+            # An explicit delay (the resync's spread) leaves a pending visit alone: pushing it back would make a
+            # change that landed just before a resync tick wait out the spread; pulling it forward would cut a
+            # debounce window (two restarts for one change) or a failing object's backoff short.
+            pass
         else:
             if not entry.dirty:
                 entry.first_trigger = now

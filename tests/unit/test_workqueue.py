@@ -92,3 +92,29 @@ def test_backoff_is_exponential_and_bounded() -> None:
     assert 3.2 <= delays[2] <= 4.8
     assert max(delays) <= 72.0
     assert delays[-1] >= 48.0
+
+
+async def test_resync_tick_neither_cuts_a_debounce_nor_a_backoff() -> None:
+    times: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    async def process(key: Key) -> float | None:
+        times.append(loop.time())
+        return 0.6 if len(times) == 1 else None  # first visit fails: retry in 0.6 s
+
+    queue = WorkQueue(process, debounce=0.3, max_debounce=1.0)
+    await queue.start()
+    try:
+        start = loop.time()
+        queue.add(("ns", "a"))
+        queue.add(("ns", "a"), delay=0.0)  # a resync tick right after a change
+        await asyncio.sleep(0.45)
+        assert len(times) == 1
+        assert times[0] - start >= 0.29  # the debounce window held
+        queue.add(("ns", "a"), delay=0.0)  # a resync tick during the backoff
+        await asyncio.sleep(0.3)
+        assert len(times) == 1  # the backoff held
+        await asyncio.sleep(0.6)
+        assert len(times) == 2
+    finally:
+        await queue.stop()
