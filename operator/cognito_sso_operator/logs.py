@@ -51,7 +51,9 @@ def configure(fmt: str = "json", *, verbose: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    for noisy in ("httpx", "httpcore", "kubernetes", "urllib3", "asyncio"):
+    # Also in verbose mode: botocore's DEBUG output prints API responses, and DescribeUserPoolClient's carries
+    # the Cognito-side client secret.
+    for noisy in ("httpx", "httpcore", "kubernetes", "urllib3", "asyncio", "botocore", "boto3", "s3transfer"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if not verbose:
         logging.getLogger("kopf.objects").setLevel(logging.WARNING)

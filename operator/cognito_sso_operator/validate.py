@@ -31,6 +31,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from . import redact
 from . import spec as spec_module
 from .discovery import (
     CognitoHttp,
@@ -114,10 +115,20 @@ _PATTERN_HINTS: dict[str, str] = {
 }
 
 
+_MAX_KEY_SHOWN = 64
+
+
+def _key(part: str) -> str:
+    """A field name as shown in a message: an unknown key is user input, so escape and bound it (it goes
+    into status conditions, Events and the terminal of `validate`)."""
+    shown = json.dumps(str(part), ensure_ascii=True)[1:-1] if has_control_chars(str(part)) else str(part)
+    return shown if len(shown) <= _MAX_KEY_SHOWN else shown[: _MAX_KEY_SHOWN - 1] + "…"
+
+
 def _path(loc: Sequence[int | str]) -> str:
     out = "spec"
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+        out += f"[{part}]" if isinstance(part, int) else f".{_key(part)}"
     return out
 
 
@@ -732,6 +743,8 @@ def check_app_client(spec: CognitoSSOSpec, client_secret: str | None, cognito_cl
     problems: list[Problem] = []
     actual_secret = client.get("ClientSecret")
     has_secret = isinstance(actual_secret, str) and actual_secret != ""
+    if has_secret:
+        redact.register(actual_secret)  # Cognito's copy is as secret as ours: scrub it from every log line
     if spec.is_confidential and not has_secret:
         problems.append(
             Problem(
