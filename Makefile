@@ -4,8 +4,9 @@
 #   make lint    ruff check + mypy --strict
 #   make tools   build kube-apiserver, kube-controller-manager, kubectl, etcd, helm (hack/build-tools.sh)
 #   make demo    control plane + Cognito stand-in + operator + sample OpenMetadata (DEMO_EXIT=1 to exit)
-#   make crds    regenerate crds/ from the Python spec
-#   make bench   run bench/run.py (when it exists)
+#   make crds    regenerate crds/ (and the chart copy) and docs/reference.md from the Python spec (= make docs)
+#   make bench   run bench/run.py (latency/scale/steady-state figures; BENCH_QUICK=1 for a smoke run)
+#   make reliability  fault injection, bad input and leak checks (pytest -m reliability), then their figures
 #   make clean   remove caches; make distclean also removes .venv (the shared tool cache is kept)
 #
 # Variables: PYTHON (interpreter for the venv, default python3.11), PYTEST_ARGS (extra pytest args),
@@ -32,36 +33,38 @@ venv: $(VENV)/.installed
 tools:
 	bash hack/build-tools.sh
 
+# Runs a command with the tool dir (built unless KUBEBUILDER_ASSETS/TEST_USE_EXISTING_CLUSTER) first on PATH.
+WITH_TOOLS = tools=$$(bash hack/tools-dir.sh) && echo "tools: $$tools" && PATH="$$tools:$$PATH" COGNITO_SSO_TOOLS_DIR="$$tools"
+CHART = helm/cognito-sso-operator
+
 test: $(VENV)/.installed
-	@set -e; \
-	if [ -n "$${KUBEBUILDER_ASSETS:-}" ] || [ "$${TEST_USE_EXISTING_CLUSTER:-}" = 1 ]; then \
-		tools=$$(bash hack/build-tools.sh --print-dir); \
-		echo "make test: KUBEBUILDER_ASSETS/TEST_USE_EXISTING_CLUSTER set, not building tools"; \
-	else \
-		tools=$$(bash hack/build-tools.sh | tail -n 1); \
-	fi; \
-	echo "make test: tools in $$tools"; \
-	PATH="$$tools:$$PATH" COGNITO_SSO_TOOLS_DIR="$$tools" $(PY) -m pytest $(PYTEST_ARGS)
+	@$(WITH_TOOLS) $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check operator tests
+	$(VENV)/bin/ruff check operator tests bench hack
 	$(VENV)/bin/mypy
+	$(VENV)/bin/hadolint Dockerfile
+	@$(WITH_TOOLS) helm lint --strict $(CHART)
 
 crds: $(VENV)/.installed
 	$(VENV)/bin/cognito-sso-operator crd > $(CRD_FILE).tmp
 	mv $(CRD_FILE).tmp $(CRD_FILE)
+	cp $(CRD_FILE) $(CHART)/$(CRD_FILE)
+	$(VENV)/bin/cognito-sso-operator reference > docs/reference.md
+
+docs: crds
 
 demo: $(VENV)/.installed
-	@set -e; \
-	if [ -n "$${KUBEBUILDER_ASSETS:-}" ] || [ "$${TEST_USE_EXISTING_CLUSTER:-}" = 1 ]; then \
-		tools=$$(bash hack/build-tools.sh --print-dir); \
-	else \
-		tools=$$(bash hack/build-tools.sh | tail -n 1); \
-	fi; \
-	PATH="$$tools:$$PATH" COGNITO_SSO_TOOLS_DIR="$$tools" DEMO_EXIT="$(DEMO_EXIT)" $(PY) hack/demo.py
+	@$(WITH_TOOLS) DEMO_EXIT="$(DEMO_EXIT)" $(PY) hack/demo.py
 
 bench: $(VENV)/.installed
-	@if [ -f bench/run.py ]; then $(PY) bench/run.py; else echo "make bench: not yet (bench/run.py does not exist)"; fi
+	@$(WITH_TOOLS) $(PY) bench/run.py
+
+reliability: $(VENV)/.installed
+	@mkdir -p .cache; rm -f .cache/reliability.json .cache/reliability-junit.xml; status=0; \
+	$(WITH_TOOLS) $(PY) -m pytest -m reliability --junitxml=.cache/reliability-junit.xml $(PYTEST_ARGS) || status=$$?; \
+	$(PY) hack/reliability_summary.py || status=1; \
+	exit $$status
 
 clean:
 	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist operator/*.egg-info
@@ -71,4 +74,4 @@ clean:
 distclean: clean
 	rm -rf $(VENV)
 
-.PHONY: all venv tools test lint crds demo bench clean distclean
+.PHONY: all venv tools test lint crds docs demo bench reliability clean distclean
