@@ -294,6 +294,8 @@ class ProcessServer(_Server):
     """The same server in a child process (`--serve-only`), isolated from this process's moto state."""
 
     def __init__(self, startup_timeout: float = 60.0) -> None:
+        from .envtest import child_preexec
+
         fd, log_name = tempfile.mkstemp(prefix="cognito-standin-", suffix=".log")
         os.close(fd)
         self.log_path = Path(log_name)
@@ -304,6 +306,7 @@ class ProcessServer(_Server):
             stdout=subprocess.PIPE,
             stderr=self._log,
             start_new_session=True,
+            preexec_fn=child_preexec(),  # a killed test run leaves no stand-in behind
         )
         assert self._proc.stdout is not None
         ready, _, _ = select.select([self._proc.stdout], [], [], startup_timeout)

@@ -356,9 +356,12 @@ class CognitoHttp:
                 url=shown,
             ) from None
         except httpx.TransportError as err:
+            what = type(err).__name__
+            if "CERTIFICATE_VERIFY_FAILED" in str(err):
+                what = "TLS certificate verification failed: is a TLS-intercepting proxy in between?"
             raise DiscoveryError(
                 Reason.UNREACHABLE,
-                f"could not reach {shown} ({type(err).__name__}); check egress/DNS/proxy to "
+                f"could not reach {shown} ({what}); check egress/DNS/proxy to "
                 "cognito-idp.<region>.amazonaws.com, the operator will retry",
                 retryable=True,
                 url=shown,

@@ -25,6 +25,14 @@ Usage::
 
 or ``python -m cognito_sso_operator.envtest`` to start one for manual poking (prints ``export KUBECONFIG``).
 Set ``COGNITO_SSO_ENVTEST_KEEP=1`` to keep the work dir (logs, certs, etcd data) after ``stop()``.
+
+Processes: each runs in its own process group (``stop()`` kills the group: SIGTERM, then SIGKILL after a
+grace period) and logs to ``<work dir>/<name>.log`` (``etcd_log``, ``apiserver_log``,
+``controller_manager_log``). On Linux, children spawned from the main thread get
+``PR_SET_PDEATHSIG=SIGKILL``, so a test run killed with SIGKILL leaves none behind; the work dir then stays.
+kube-controller-manager runs ``--controllers=*`` unless ``controllers=`` or
+``COGNITO_SSO_ENVTEST_CONTROLLERS`` (e.g. ``*,-job-controller``) says otherwise; if it fails to start, the
+error and its log tail are logged and the plane runs without it (``controller_manager_running`` is False).
 """
 
 from __future__ import annotations
@@ -398,17 +406,38 @@ def generate_pki(directory: Path, admin_token: str) -> PkiPaths:
 # --------------------------------------------------------------------------------------------------
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the forked child
-    """Ask the kernel to SIGKILL the child if the (forking thread of the) parent dies, so a killed test
-    run leaves no etcd/kube-apiserver behind. Linux only; harmless elsewhere."""
+def _load_prctl() -> Callable[..., int] | None:
+    if sys.platform != "linux":
+        return None
     try:
         import ctypes
 
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except Exception:
-        pass
+        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+        return prctl
+    except (OSError, AttributeError):
+        return None
+
+
+# Resolved in the parent: the forked child must not import or dlopen anything before exec.
+_PRCTL = _load_prctl()
+_PR_SET_PDEATHSIG = 1
+_SIGKILL = int(signal.SIGKILL)
+
+
+def die_with_parent() -> None:  # pragma: no cover - runs in the forked child
+    """prctl(PR_SET_PDEATHSIG, SIGKILL): the kernel kills the child when the thread that forked it dies."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, _SIGKILL)
+
+
+def child_preexec() -> Callable[[], None] | None:
+    """`preexec_fn` for long-lived children (etcd, kube-apiserver, the Cognito stand-in) so that a test run
+    killed with SIGKILL leaves none behind. Linux only, and only when spawning from the main thread: the
+    death signal fires when the *forking thread* exits, so a child spawned from a short-lived thread (e.g.
+    restart_apiserver() called in a helper thread) would otherwise die with that thread."""
+    if _PRCTL is None or threading.current_thread() is not threading.main_thread():
+        return None
+    return die_with_parent
 
 
 class _Proc:
@@ -429,7 +458,7 @@ class _Proc:
         self._log_file = self.log_path.open("ab")
         self._log_file.write(f"\n==== {time.strftime('%H:%M:%S')} {' '.join(self.argv)}\n".encode())
         self._log_file.flush()
-        preexec: Callable[[], None] | None = _die_with_parent if sys.platform == "linux" else None
+        preexec = child_preexec()
         self._popen = subprocess.Popen(
             self.argv,
             stdin=subprocess.DEVNULL,

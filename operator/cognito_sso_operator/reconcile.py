@@ -12,6 +12,7 @@ import asyncio
 import base64
 import binascii
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Mapping
@@ -105,6 +106,8 @@ class Reconciler:
     def __init__(self, svc: Services, backoff: Any) -> None:
         self.svc = svc
         self._backoff = backoff  # callable(failures) -> seconds
+        # Normal events of the running reconcile, posted when its writes are done (see _defer_event).
+        self._deferred: dict[Key, list[tuple[Mapping[str, Any], str, str, bool]]] = {}
 
     async def __call__(self, key: Key) -> float | None:
         body = self.svc.bodies.get(key)
@@ -114,6 +117,7 @@ class Reconciler:
         outcome = Outcome()
         retry: float | None = None
         result = "ok"
+        self._deferred[key] = []
         try:
             if not (body.get("status") or {}).get("conditions"):
                 await self._write_initial_status(body)
@@ -129,8 +133,22 @@ class Reconciler:
         finally:
             self.svc.metrics.reconcile_duration.observe(time.perf_counter() - started)
         self.svc.metrics.reconciles.labels(result=result).inc()
-        await self._write_status(key, outcome)
+        for event_body, reason, message, dedupe in self._deferred.pop(key, []):
+            await self.svc.events.post(event_body, "Normal", reason, message, dedupe=dedupe)
+        try:
+            await self._write_status(key, outcome)
+        except (KubeError, httpx.HTTPError) as exc:
+            # The API is down or answered a conflict: not a crash (no traceback), try again with backoff.
+            logger.warning("status of %s/%s not written, retrying: %s", *key, exc)
+            if retry is None:
+                retry = self._next_backoff(key)
         return retry
+
+    def _defer_event(self, body: Mapping[str, Any], reason: str, message: str, *, dedupe: bool = True) -> None:
+        """A Normal event of the success path, posted (in order) once the reconcile is done: posted on the spot,
+        each one delayed the restart by an API round trip."""
+        meta = body["metadata"]
+        self._deferred.setdefault((meta["namespace"], meta["name"]), []).append((body, reason, message, dedupe))
 
     def _next_backoff(self, key: Key) -> float:
         n = self.svc.failures.get(key, 0) + 1
@@ -215,8 +233,7 @@ class Reconciler:
         previous = self.svc.secret_digests.get(key)
         if previous is not None and previous != digest:
             self.svc.metrics.rotations.inc()
-            await self.svc.events.post(body, "Normal", "SecretRotated",
-                                       f"The client secret in Secret {key[0]}/{ref.name} changed.")
+            self._defer_event(body, "SecretRotated", f"The client secret in Secret {key[0]}/{ref.name} changed.")
         self.svc.secret_digests[key] = digest
         outcome.set(SECRET_RESOLVED, TRUE, "Resolved", f"Client secret read from Secret {key[0]}/{ref.name} "
                     f"key {ref.key!r}.")
@@ -293,16 +310,15 @@ class Reconciler:
     async def _apply_children(self, body: dict[str, Any], rendered: render.Rendered, outcome: Outcome) -> None:
         owner = owner_of(body)
         ns = body["metadata"]["namespace"]
-        children = [
+        children = [child for child in (
             render.build_config_map(rendered, ns, owner),
             render.build_credentials_secret(rendered, ns, owner),
             render.build_helm_values_object(rendered, ns, owner),
-        ]
-        written = []
-        for child in children:
-            if child is None:
-                continue
-            live = await self.svc.kube.get(object_path(child))
+        ) if child is not None]
+        # All reads in one round trip, all writes in one: each sequential request delays the restart. Every
+        # child is checked for a name conflict before any is written.
+        lives = await asyncio.gather(*(self.svc.kube.get(object_path(child)) for child in children))
+        for child, live in zip(children, lives, strict=True):
             conflict = _foreign_owner(live, body["metadata"]["uid"])
             if conflict:
                 message = (f"{child['kind']} {ns}/{child['metadata']['name']} exists and is not owned by this "
@@ -311,10 +327,17 @@ class Reconciler:
                 outcome.stall("NameConflict", message)
                 await self.svc.events.post(body, "Warning", "NameConflict", message)
                 raise _StopReconcileError(self._next_backoff((ns, body["metadata"]["name"])))
-            if live is None or not _matches(live, child):
-                await self.svc.kube.apply(child)
+        stale = [child for child, live in zip(children, lives, strict=True)
+                 if live is None or not _matches(live, child)]
+        results = await asyncio.gather(*(self.svc.kube.apply(child) for child in stale), return_exceptions=True)
+        written = []
+        for child, applied in zip(stale, results, strict=True):
+            if not isinstance(applied, BaseException):
                 self.svc.metrics.writes.labels(kind=child["kind"]).inc()
                 written.append(f"{child['kind']}/{child['metadata']['name']}")
+        failed = next((r for r in results if isinstance(r, BaseException)), None)
+        if failed is not None:
+            raise failed
         names = rendered.names
         outcome.fields["rendered"] = {
             "configMap": names.config_map,
@@ -323,8 +346,8 @@ class Reconciler:
             if names.helm_values else None,
         }
         if written:
-            await self.svc.events.post(body, "Normal", "Rendered", f"Wrote {', '.join(written)} (config hash "
-                                       f"{rendered.config_hash[:12]}).", dedupe=False)
+            self._defer_event(body, "Rendered", f"Wrote {', '.join(written)} (config hash "
+                              f"{rendered.config_hash[:12]}).", dedupe=False)
         outcome.set(CONFIG_RENDERED, TRUE, "Rendered", f"Config hash {rendered.config_hash[:12]} is in "
                     f"ConfigMap {names.config_map}" + (f" and Secret {names.credentials_secret}"
                                                        if names.credentials_secret else "") + ".")
@@ -359,14 +382,20 @@ class Reconciler:
             return workload
         if spec.target.stored_config is StoredConfig.RESET:
             await self._reset_stored_config(body, rendered, workload, outcome)
+        meta = body["metadata"]
+        seen = self.svc.bodies.get((meta["namespace"], meta["name"]))
+        if seen is None or seen["metadata"].get("uid") != meta.get("uid") or seen["metadata"].get("deletionTimestamp"):
+            # Deleted (or replaced) while this reconcile ran: garbage collection undoes the children, but a restart
+            # cannot be undone, so none for an object that is gone.
+            raise _StopReconcileError(None)
         applied = await self.svc.kube.apply(rollout.build_hash_patch(workload, wanted))
         self.svc.metrics.restarts.inc()
         self.svc.metrics.writes.labels(kind=kind).inc()
         now = now_rfc3339()
         outcome.fields["lastRestartTime"] = now
         outcome.fields["appliedHash"] = wanted
-        await self.svc.events.post(body, "Normal", "Restarted", f"Restarted {kind}/{name} onto config hash "
-                                   f"{wanted[:12]} (was {(current or 'none')[:12]}).", dedupe=False)
+        self._defer_event(body, "Restarted", f"Restarted {kind}/{name} onto config hash "
+                          f"{wanted[:12]} (was {(current or 'none')[:12]}).", dedupe=False)
         return applied
 
     async def _reset_stored_config(self, body: dict[str, Any], rendered: render.Rendered,
@@ -383,8 +412,8 @@ class Reconciler:
                 if exc.status != 409:
                     raise
             self.svc.metrics.writes.labels(kind="Job").inc()
-            await self.svc.events.post(body, "Normal", "ResetJobStarted", f"Started Job {job_name} to remove "
-                                       "OpenMetadata's stored SSO config before the restart.")
+            self._defer_event(body, "ResetJobStarted", f"Started Job {job_name} to remove "
+                              "OpenMetadata's stored SSO config before the restart.")
             outcome.progress("ResetJobRunning", f"Waiting for Job {job_name} (remove-security-config).")
             raise _StopReconcileError(5.0)
         state = rollout.job_state(job)
@@ -400,8 +429,8 @@ class Reconciler:
             raise _StopReconcileError(self._next_backoff(key))
         completion = (job.get("status") or {}).get("completionTime") or now_rfc3339()
         outcome.fields["lastResetTime"] = completion
-        await self.svc.events.post(body, "Normal", "ResetJobSucceeded", f"Job {job_name} removed OpenMetadata's "
-                                   "stored SSO config; restarting onto the rendered config.")
+        self._defer_event(body, "ResetJobSucceeded", f"Job {job_name} removed OpenMetadata's "
+                          "stored SSO config; restarting onto the rendered config.")
 
     async def _check_application(self, body: dict[str, Any], spec: CognitoSSOSpec, rendered: render.Rendered,
                                  workload: dict[str, Any], outcome: Outcome) -> None:
@@ -422,12 +451,8 @@ class Reconciler:
         base = (spec.target.service_url or f"http://{spec.target.workload_name}:8585").rstrip("/")
         url = f"{base}/api/v1/system/config/auth"
         try:
-            resp = await self.svc.http.get(url, timeout=self.svc.settings.app_check_timeout_seconds)
-            resp.raise_for_status()
-            served = resp.json()
-            if not isinstance(served, dict):
-                raise ValueError("not a JSON object")
-        except (httpx.HTTPError, ValueError) as exc:
+            served = await self._read_served_config(url)
+        except (httpx.HTTPError, ValueError, TimeoutError) as exc:
             outcome.set(APPLICATION_IN_SYNC, UNKNOWN, "ApplicationUnreachable",
                         f"Could not read {url}: {type(exc).__name__}. Set spec.target.serviceUrl to OpenMetadata's "
                         "in-cluster URL.")
@@ -442,6 +467,23 @@ class Reconciler:
             await self.svc.events.post(body, "Warning", "StoredConfigDiffers", message)
         else:
             outcome.set(APPLICATION_IN_SYNC, TRUE, "InSync", "OpenMetadata serves the rendered SSO config.")
+
+    async def _read_served_config(self, url: str) -> dict[str, Any]:
+        """GET the served auth config with one deadline for the whole request and a size cap: the URL comes from
+        the spec, and a server there that drips bytes or never ends its body must not hold this reconcile."""
+        cfg = self.svc.settings
+        body = bytearray()
+        async with asyncio.timeout(cfg.app_check_timeout_seconds):
+            async with self.svc.http.stream("GET", url, timeout=cfg.app_check_timeout_seconds) as resp:
+                resp.raise_for_status()
+                async for chunk in resp.aiter_bytes():
+                    body += chunk
+                    if len(body) > cfg.max_response_bytes:
+                        raise ValueError("response too large")
+        served = json.loads(bytes(body))
+        if not isinstance(served, dict):
+            raise ValueError("not a JSON object")
+        return served
 
     # ---- status ----
     async def _write_initial_status(self, body: dict[str, Any]) -> None:

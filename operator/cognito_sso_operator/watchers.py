@@ -72,8 +72,9 @@ class SecretWatcher:
                     self.observe(None, item)
                 delay = 0.5
                 while True:
+                    server_timeout = max(1, int(self.read_timeout * 0.66))  # 0 would mean the server's default
                     params = {"labelSelector": SELECTOR, "resourceVersion": version,
-                              "allowWatchBookmarks": "true", "timeoutSeconds": str(int(self.read_timeout * 0.66))}
+                              "allowWatchBookmarks": "true", "timeoutSeconds": str(server_timeout)}
                     async for event in self.svc.kube.watch(path, params=params, read_timeout=self.read_timeout):
                         obj = event.get("object") or {}
                         if event.get("type") == "ERROR":

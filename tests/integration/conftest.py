@@ -36,3 +36,7 @@ def operator(control_plane: ControlPlane, cognito: CognitoStandIn, crd: None,
 @pytest.fixture
 def kube(kube_api: client.ApiClient) -> Kube:
     return Kube(kube_api)
+
+
+# ---- reliability suite (issue #6): leak-check evidence. Self-contained; see tests/integration/leak_evidence.py.
+from .leak_evidence import leak_evidence  # noqa: E402, F401  (autouse: snapshots each test namespace)

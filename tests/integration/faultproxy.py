@@ -64,7 +64,12 @@ class _CognitoHandler(BaseHTTPRequestHandler):
             self._serve(proxy, mode, document)
 
     def _serve(self, proxy: CognitoFaultProxy, mode: str, document: str) -> None:
-        faulty = True
+        if mode == "ok" or (mode == "issuer-changed" and document != "discovery") or (
+                mode == "jwks-reset" and document != "jwks"):
+            status, body = proxy.forward(self.path)
+            self._send(status, body)
+            return
+        proxy._count_fault(mode)  # counted before it is produced: the client may hang up first
         if mode == "slow":
             time.sleep(proxy.slow_seconds)
             self._send(200, proxy.forward(self.path)[1])
@@ -84,21 +89,17 @@ class _CognitoHandler(BaseHTTPRequestHandler):
             self.send_header("Location", self.path)
             self.send_header("Content-Length", "0")
             self.end_headers()
-        elif mode == "issuer-changed" and document == "discovery":
+        elif mode == "issuer-changed":
             status, body = proxy.forward(self.path)
             doc = json.loads(body)
             doc["issuer"] = proxy.other_issuer
             self._send(status, json.dumps(doc).encode())
-        elif mode == "jwks-reset" and document == "jwks":
+        elif mode == "jwks-reset":
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # RST
             self.close_connection = True
             self.connection.close()
         else:
-            faulty = False
-            status, body = proxy.forward(self.path)
-            self._send(status, body)
-        if faulty:
-            proxy._count_fault(mode)
+            raise AssertionError(mode)
 
     def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
         self.send_response(status)
@@ -135,7 +136,7 @@ class CognitoFaultProxy:
         self.mode = "ok"
         self.requests: list[Round] = []
         self.faults: dict[str, int] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._server: _CognitoServer | None = None
         self.port = 0
 
@@ -220,6 +221,7 @@ class Rule:
     pending: int = 0
     released: threading.Event = field(default_factory=threading.Event)
     forward_on_release: bool = True
+    held: list[Seen] = field(default_factory=list)
 
     def matches(self, request: web.Request) -> bool:
         if self.times is not None and self.matched >= self.times:
@@ -245,6 +247,7 @@ class Seen:
     query: str
     status: int | None = None
     watch: bool = False
+    forwarded: bool = False  # sent on to kube-apiserver
 
 
 class KubeFaultProxy:
@@ -254,7 +257,7 @@ class KubeFaultProxy:
         self.rules: list[Rule] = []
         self.seen: list[Seen] = []
         self.faults: dict[str, int] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._stall_epoch = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -364,6 +367,7 @@ class KubeFaultProxy:
                 self._count_fault(f"http-{rule.status}")
                 return self._status(seen, rule.status)
             if rule.action == "lose-response":
+                seen.forwarded = True
                 resp = await self._forward_quietly(request, body)
                 self._count_fault("lost-response")
                 seen.status = rule.status
@@ -371,6 +375,7 @@ class KubeFaultProxy:
             if rule.action == "hold":
                 with self._lock:
                     rule.pending += 1
+                    rule.held.append(seen)
                 self._count_fault("held-request")
                 try:
                     while not rule.released.is_set():
@@ -416,6 +421,7 @@ class KubeFaultProxy:
     async def _forward(self, request: web.Request, body: bytes, seen: Seen) -> web.StreamResponse:
         assert self._session is not None
         epoch = self._stall_epoch
+        seen.forwarded = True
         try:
             up_cm = self._session.request(request.method, self.upstream + request.path_qs, data=body or None,
                                           headers=self._upstream_headers(request))
@@ -448,5 +454,5 @@ class KubeFaultProxy:
     @staticmethod
     async def _stalled(request: web.Request) -> None:
         """Forward nothing, close nothing, until the client gives up."""
-        while request.transport is not None and not request.transport.is_closing():
+        while request.transport is not None and not request.transport.is_closing():  # noqa: ASYNC110 (polls)
             await asyncio.sleep(0.2)

@@ -197,3 +197,16 @@ def test_discovery_document_without_domain() -> None:
 def test_secret_hash_matches_aws_definition() -> None:
     expected = base64.b64encode(hmac.new(b"s3cret", b"aliceclient", hashlib.sha256).digest()).decode()
     assert cs.secret_hash("alice", "client", "s3cret") == expected
+
+
+def test_child_preexec_only_from_the_main_thread() -> None:
+    import sys
+    import threading
+
+    from_thread: list[object] = []
+    t = threading.Thread(target=lambda: from_thread.append(et.child_preexec()))
+    t.start()
+    t.join()
+    assert from_thread == [None]  # PDEATHSIG would fire when that short-lived thread exits
+    if sys.platform == "linux":
+        assert et.child_preexec() is et.die_with_parent
