@@ -448,8 +448,12 @@ class Reconciler:
         if not self.svc.settings.app_check:
             outcome.set(APPLICATION_IN_SYNC, UNKNOWN, "CheckDisabled", "The application config check is off.")
             return
-        base = (spec.target.service_url or f"http://{spec.target.workload_name}:8585").rstrip("/")
-        url = f"{base}/api/v1/system/config/auth"
+        url, refused = rollout.app_check_url(spec.target.service_url, spec.target.workload_name,
+                                             body["metadata"]["namespace"], spec.server_url,
+                                             self.svc.settings.app_check_extra_hosts)
+        if url is None:
+            outcome.set(APPLICATION_IN_SYNC, UNKNOWN, "ServiceUrlRefused", refused)
+            return
         try:
             served = await self._read_served_config(url)
         except (httpx.HTTPError, ValueError, TimeoutError) as exc:

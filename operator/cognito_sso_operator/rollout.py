@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from .settings import CONFIG_HASH_ANNOTATION
 
@@ -145,3 +147,35 @@ def app_drift(served: Mapping[str, Any], env: Mapping[str, str]) -> list[str]:
     if keys is not None and sorted(served.get("publicKeyUrls") or []) != sorted(keys):
         diffs.append(f"publicKeyUrls are {served.get('publicKeyUrls')!r}, rendered {keys!r}")
     return diffs
+
+
+_SAFE_PATH = re.compile(r"^[A-Za-z0-9/._-]*$")
+
+
+def app_check_url(
+    service_url: str | None, workload_name: str, namespace: str, server_url: str, extra_hosts: tuple[str, ...] = (),
+) -> tuple[str | None, str]:
+    """(URL of OpenMetadata's served auth config, why refused). The URL comes from the spec, so the operator
+    only calls OpenMetadata: a Service in the object's own namespace, the public serverUrl host, or a host the
+    operator's admin allowed (COGNITO_SSO_APP_CHECK_EXTRA_HOSTS). Never a bare name (it would resolve in the
+    operator's namespace), userinfo, a query or a fragment."""
+    base = (service_url or f"http://{workload_name}.{namespace}.svc:8585").rstrip("/")
+    parts = urlsplit(base)
+    host = (parts.hostname or "").lower()
+    problem = ""
+    if parts.scheme not in ("http", "https") or not host:
+        problem = "it is not an absolute http(s) URL"
+    elif parts.username or parts.password or parts.query or parts.fragment or "@" in parts.netloc:
+        problem = "it carries userinfo, a query or a fragment"
+    elif not _SAFE_PATH.match(parts.path):
+        problem = "its path has characters other than letters, digits, '/', '.', '_' and '-'"
+    else:
+        labels = host.split(".")
+        in_namespace = len(labels) >= 2 and labels[1] == namespace and (len(labels) == 2 or labels[2] == "svc")
+        public = host == (urlsplit(server_url).hostname or "").lower()
+        if not (in_namespace or public or host in extra_hosts):
+            problem = (f"its host {host} is neither a Service in namespace {namespace} (<service>.{namespace}.svc) nor "
+                       "the serverUrl host")
+    if problem:
+        return None, f"spec.target.serviceUrl is refused: {problem}."
+    return f"{base}/api/v1/system/config/auth", ""

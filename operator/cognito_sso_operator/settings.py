@@ -42,6 +42,8 @@ class Settings:
     liveness_port: int = 8081
     app_check: bool = True  # compare OpenMetadata's served auth config after rollout
     app_check_timeout_seconds: float = 3.0
+    # Hosts besides <service>.<namespace>.svc and the serverUrl host that spec.target.serviceUrl may name.
+    app_check_extra_hosts: tuple[str, ...] = field(default_factory=tuple)
     aws_control_plane_check: bool = False  # use boto3 against Cognito when credentials exist
     # Triggers inside this window collapse into one reconcile, so a Secret and a CognitoSSO applied together
     # restart the workload once: `kubectl apply -f` of both lands them ~450 ms apart on a 2-core machine.
@@ -68,6 +70,8 @@ class Settings:
             liveness_port=int(_env("LIVENESS_PORT", "8081")),
             app_check=_env("APP_CHECK", "true").lower() == "true",
             app_check_timeout_seconds=float(_env("APP_CHECK_TIMEOUT_SECONDS", "3")),
+            app_check_extra_hosts=tuple(h.strip().lower() for h in _env("APP_CHECK_EXTRA_HOSTS", "").split(",")
+                                        if h.strip()),
             aws_control_plane_check=_env("AWS_CHECK", "false").lower() == "true",
             debounce_seconds=float(_env("DEBOUNCE_SECONDS", "0.5")),
             max_debounce_seconds=float(_env("MAX_DEBOUNCE_SECONDS", "2")),

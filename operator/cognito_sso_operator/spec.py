@@ -302,8 +302,9 @@ class TargetSpec(_Model):
         "remove-security-config before the restart so the rendered config applies. Default: Keep.",
     )
     service_url: UrlStr | None = Field(
-        default=None, description="In-cluster URL of OpenMetadata for the config drift check. Default: "
-        "http://<workload name>:8585.",
+        default=None, description="In-cluster URL of OpenMetadata for the config drift check: a Service in this "
+        "namespace (http://<service>.<namespace>.svc:8585) or the serverUrl host. Default: "
+        "http://<workload name>.<namespace>.svc:8585.",
     )
 
     @property

@@ -68,6 +68,7 @@ class OperatorProcess:
             "COGNITO_SSO_LIVENESS_PORT": "0",
             "COGNITO_SSO_RESYNC_SECONDS": "3",
             "COGNITO_SSO_APP_CHECK_TIMEOUT_SECONDS": "1",
+            "COGNITO_SSO_APP_CHECK_EXTRA_HOSTS": "127.0.0.1",  # the tests' stand-in for OpenMetadata
             "COGNITO_SSO_LOG_FORMAT": "json",
             **self.extra_env,
         }

@@ -93,3 +93,31 @@ def test_app_drift_names_each_difference() -> None:
     drift = rollout.app_drift({**served, "provider": "basic", "publicKeyUrls": ["a"]}, env)
     assert len(drift) == 2
     assert drift[0].startswith("provider is 'basic'")
+
+
+@pytest.mark.parametrize(("service_url", "allowed"), [
+    (None, True),
+    ("http://openmetadata.om.svc:8585", True),
+    ("http://openmetadata.om:8585", True),
+    ("https://om-api.om.svc.cluster.local:8443/prefix", True),
+    ("https://om.example.com", True),  # the public serverUrl host
+    ("http://127.0.0.1:9999", True),  # an admin-allowed extra host
+    ("http://openmetadata:8585", False),  # bare name: resolves in the operator's namespace
+    ("http://openmetadata.other.svc:8585", False),
+    ("http://169.254.169.254/latest/meta-data", False),
+    ("http://user:pw@openmetadata.om.svc:8585", False),
+    ("http://openmetadata.om.svc:8585/?x=", False),
+    ("http://openmetadata.om.svc:8585/#frag", False),
+    ("ftp://openmetadata.om.svc", False),
+    ("http://openmetadata.om.svc:8585/a b", False),
+])
+def test_app_check_url_only_calls_openmetadata(service_url: str | None, allowed: bool) -> None:
+    url, why = rollout.app_check_url(service_url, "openmetadata", "om", "https://om.example.com",
+                                     ("127.0.0.1",))
+    assert (url is not None) is allowed, why
+    if url is not None:
+        assert url.endswith("/api/v1/system/config/auth")
+    else:
+        assert why.startswith("spec.target.serviceUrl is refused")
+    assert rollout.app_check_url(None, "openmetadata", "om", "https://om.example.com")[0] == \
+        "http://openmetadata.om.svc:8585/api/v1/system/config/auth"
