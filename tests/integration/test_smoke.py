@@ -4,25 +4,12 @@ objects are garbage-collected."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import Any
-
 import httpx
 from kubernetes import client, watch
 
 from cognito_sso_operator.envtest import ControlPlane
 
-
-def _eventually(check: Callable[[], Any], timeout: float = 60.0, interval: float = 0.25) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
+from .operator_harness import wait_for
 
 
 def _deployment(name: str) -> client.V1Deployment:
@@ -78,7 +65,7 @@ def test_objects_watch_and_kubectl(control_plane: ControlPlane, kube_api: client
                 if any(o.kind == "Deployment" and o.name == "smoke" for o in r.metadata.owner_references or [])
             ]
 
-        assert _eventually(owned_replicaset)
+        assert wait_for(owned_replicaset, timeout=60, interval=0.25, what="an owned ReplicaSet")
 
 
 def test_controller_manager_runs_when_available(control_plane: ControlPlane) -> None:
@@ -107,7 +94,7 @@ def test_garbage_collection_of_owned_objects(
         names = [c.metadata.name for c in core.list_namespaced_config_map(namespace).items]
         return "owned" not in names
 
-    assert _eventually(owned_gone)
+    assert wait_for(owned_gone, timeout=60, interval=0.25, what="garbage collection")
 
 
 def test_restart_apiserver_keeps_data_and_port(
