@@ -271,7 +271,7 @@ class Reconciler:
             outcome.stall(problems[0].reason.value, message)
             await self.svc.events.post(body, "Warning", problems[0].reason.value, message)
             raise _StopReconcileError(self._next_backoff(key))
-        outcome.set(DISCOVERY_VALID, TRUE, "Valid", f"Issuer, JWKS ({len(disc.jwks_keys)} keys) and endpoints of "
+        outcome.set(DISCOVERY_VALID, TRUE, "Valid", f"Issuer, JWKS ({len(disc.jwks_keys)} key{'' if len(disc.jwks_keys) == 1 else 's'}) and endpoints of "
                     f"{spec.pool_id} match the spec.")
 
     async def _check_app_client(self, key: Key, body: dict[str, Any], spec: CognitoSSOSpec, secret: str | None,
