@@ -271,8 +271,9 @@ class Reconciler:
             outcome.stall(problems[0].reason.value, message)
             await self.svc.events.post(body, "Warning", problems[0].reason.value, message)
             raise _StopReconcileError(self._next_backoff(key))
-        outcome.set(DISCOVERY_VALID, TRUE, "Valid", f"Issuer, JWKS ({len(disc.jwks_keys)} key{'' if len(disc.jwks_keys) == 1 else 's'}) and endpoints of "
-                    f"{spec.pool_id} match the spec.")
+        keys = len(disc.jwks_keys)
+        outcome.set(DISCOVERY_VALID, TRUE, "Valid", f"Issuer, JWKS ({keys} key{'' if keys == 1 else 's'}) and "
+                    f"endpoints of {spec.pool_id} match the spec.")
 
     async def _check_app_client(self, key: Key, body: dict[str, Any], spec: CognitoSSOSpec, secret: str | None,
                                 outcome: Outcome) -> None:
