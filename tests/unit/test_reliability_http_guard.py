@@ -12,6 +12,7 @@ tests/integration/test_discovery_live.py, and end to end in tests/integration/te
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import ipaddress
 import json
@@ -127,6 +128,11 @@ async def test_self_signed_endpoint_is_refused_during_the_tls_handshake(tls_serv
     assert (err.reason, err.retryable) == (Reason.UNREACHABLE, True)
     assert "TLS certificate verification failed" in err.message
     assert tls_server.requests == [], "an HTTP request reached a server whose certificate is not trusted"
+    # The client aborts first; the server thread records its side of the failed handshake a moment later.
+    for _ in range(100):
+        if tls_server.handshake_failures:
+            break
+        await asyncio.sleep(0.02)
     assert tls_server.handshake_failures, "the refusal must happen in the TLS handshake"
     reliability_stats.bad_inputs("untrusted TLS certificate", 1)
 
