@@ -159,8 +159,8 @@ def test_deployment_defaults(default_docs: list[dict[str, Any]]) -> None:
     assert ports == {"metrics": 8080, "healthz": 8081}
     for probe in ("livenessProbe", "readinessProbe"):
         assert c[probe]["httpGet"] == {"path": "/healthz", "port": "healthz"}
-    assert c["resources"] == {"requests": {"cpu": "50m", "memory": "96Mi"},
-                              "limits": {"cpu": "500m", "memory": "192Mi"}}
+    assert c["resources"] == {"requests": {"cpu": "100m", "memory": "160Mi"},
+                              "limits": {"cpu": "1", "memory": "256Mi"}}
     annotations = dep["spec"]["template"]["metadata"]["annotations"]
     assert annotations["prometheus.io/port"] == "8080"
 
