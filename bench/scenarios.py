@@ -353,6 +353,16 @@ def starts(b: Bench) -> dict[str, Any]:
 
 # ---- the floor and Reloader --------------------------------------------------------------------------
 
+def _external_rotation(b: Bench, ns: str, *, labelled: bool, sampler: Any) -> dict[str, Any]:
+    """Rotation latency of a process other than our operator (the floor, Reloader), with its peak RSS."""
+    s = measure_rotation(b, ns, b.cfg.rotation_n, labelled=labelled, quiet=0.3, timeout=30,
+                         settle=_settle_plain, ours=False)
+    out = summary(s.samples) or {}
+    out["timeouts"] = s.timeouts
+    out["peak_rss_mib"] = sampler.peak_mib()
+    return out
+
+
 def _settle_plain(w: ObjectWatch) -> dict[str, Any]:
     """No CognitoSSO: settled when the Deployment controller has observed the latest template."""
     def check() -> dict[str, Any] | None:
@@ -395,12 +405,7 @@ def floor(b: Bench, binary: Path) -> dict[str, Any]:
     try:
         _stdout_line(proc, "ready", 30)
         log(f"floor: rotation x{b.cfg.rotation_n}")
-        s = measure_rotation(b, NS_FLOOR, b.cfg.rotation_n, labelled=True, quiet=0.3, timeout=30,
-                             settle=_settle_plain, ours=False)
-        out = summary(s.samples) or {}
-        out["timeouts"] = s.timeouts
-        out["peak_rss_mib"] = sampler.peak_mib()
-        return out
+        return _external_rotation(b, NS_FLOOR, labelled=True, sampler=sampler)
     finally:
         sampler.stop()
         proc.terminate()
@@ -445,12 +450,7 @@ def reloader(b: Bench) -> dict[str, Any]:
         finally:
             w.stop()
         log(f"reloader: rotation x{b.cfg.rotation_n}")
-        s = measure_rotation(b, ns, b.cfg.rotation_n, labelled=False, quiet=0.3, timeout=30,
-                             settle=_settle_plain, ours=False)
-        out = summary(s.samples) or {}
-        out["timeouts"] = s.timeouts
-        out["peak_rss_mib"] = sampler.peak_mib()
-        return out
+        return _external_rotation(b, ns, labelled=False, sampler=sampler)
     finally:
         sampler.stop()
         proc.terminate()
