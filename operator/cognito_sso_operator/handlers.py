@@ -89,12 +89,7 @@ async def cognitosso_event(event: Mapping[str, Any], body: kopf.Body, memo: kopf
     queue: WorkQueue = memo["queue"]
     key: Key = (body["metadata"]["namespace"], body["metadata"]["name"])
     if event.get("type") == "DELETED":
-        for store in (svc.bodies, svc.essences, svc.secret_digests, svc.failures, svc.ready):
-            store.pop(key, None)
-        for index in (svc.secret_refs, svc.targets):
-            for owners in index.values():
-                owners.discard(key)
-        svc.events.forget(key)
+        svc.forget(key)
         queue.forget(key)
         return
     svc.bodies[key] = dict(body)
@@ -108,7 +103,7 @@ def _workload_event(event: Mapping[str, Any], body: kopf.Body, memo: kopf.Memo, 
     svc: Services = memo["svc"]
     queue: WorkQueue = memo["queue"]
     owners = svc.targets.get((body["metadata"]["namespace"], kind, body["metadata"]["name"]))
-    for owner in sorted(owners or ()):
+    for owner in sorted(owners):
         queue.add(owner)
 
 

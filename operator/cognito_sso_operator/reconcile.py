@@ -52,6 +52,32 @@ logger = logging.getLogger(__name__)
 WORKLOAD_API = {"Deployment": "apps/v1", "StatefulSet": "apps/v1"}
 
 
+class ReverseIndex:
+    """ref -> the CognitoSSOs that use it (a Secret, a workload), kept with its inverse so that moving or
+    dropping one object is a dictionary lookup, not a scan of every ref."""
+
+    def __init__(self) -> None:
+        self.owners: dict[Any, set[Key]] = {}
+        self._ref_of: dict[Key, Any] = {}
+
+    def get(self, ref: Any) -> set[Key]:
+        return self.owners.get(ref, set())
+
+    def set(self, key: Key, ref: Any | None) -> None:
+        old = self._ref_of.get(key)
+        if old == ref:
+            return
+        if old is not None:
+            owners = self.owners[old]
+            owners.discard(key)
+            if not owners:
+                del self.owners[old]
+            del self._ref_of[key]
+        if ref is not None:
+            self.owners.setdefault(ref, set()).add(key)
+            self._ref_of[key] = ref
+
+
 @dataclass
 class Services:
     """Everything a reconcile needs, built once at start-up and handed around through kopf's memo."""
@@ -64,14 +90,35 @@ class Services:
     http: httpx.AsyncClient  # for OpenMetadata's own config endpoint (not Cognito)
     bodies: dict[Key, dict[str, Any]] = field(default_factory=dict)
     essences: dict[Key, str] = field(default_factory=dict)
-    secret_refs: dict[Key, set[Key]] = field(default_factory=dict)  # (ns, secret) -> CognitoSSO keys
-    targets: dict[tuple[str, str, str], set[Key]] = field(default_factory=dict)  # (ns, kind, name) -> keys
+    secret_refs: ReverseIndex = field(default_factory=ReverseIndex)  # (ns, secret) -> CognitoSSOs
+    targets: ReverseIndex = field(default_factory=ReverseIndex)  # (ns, kind, name) -> CognitoSSOs
     secret_digests: dict[Key, str] = field(default_factory=dict)  # CognitoSSO key -> client secret digest
     failures: dict[Key, int] = field(default_factory=dict)
     ready: dict[Key, str] = field(default_factory=dict)
     # boto3 cognito-idp clients by region, only when the AWS check is on and credentials exist.
     cognito_clients: dict[str, Any] | None = None
     app_client_checks: dict[tuple[Any, ...], tuple[float, list[validate.Problem]]] = field(default_factory=dict)
+
+    def set_ready(self, key: Key, ready: str) -> None:
+        """Track the object's Ready status; the objects gauge moves by one, not by a recount of every object."""
+        previous = self.ready.get(key)
+        if previous == ready:
+            return
+        if previous is not None:
+            self.metrics.objects.labels(ready=previous).dec()
+        self.ready[key] = ready
+        self.metrics.objects.labels(ready=ready).inc()
+
+    def forget(self, key: Key) -> None:
+        """Drop everything kept about a deleted CognitoSSO."""
+        for store in (self.bodies, self.essences, self.secret_digests, self.failures):
+            store.pop(key, None)
+        previous = self.ready.pop(key, None)
+        if previous is not None:
+            self.metrics.objects.labels(ready=previous).dec()
+        self.secret_refs.set(key, None)
+        self.targets.set(key, None)
+        self.events.forget(key)
 
 
 def owner_of(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -82,16 +129,6 @@ def owner_of(body: Mapping[str, Any]) -> dict[str, Any]:
 
 def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
-
-
-def _index(index: dict[Any, set[Key]], key: Key, new: Any | None) -> None:
-    for ref, owners in list(index.items()):
-        if key in owners and ref != new:
-            owners.discard(key)
-            if not owners:
-                del index[ref]
-    if new is not None:
-        index.setdefault(new, set()).add(key)
 
 
 class _StopReconcileError(Exception):
@@ -186,8 +223,8 @@ class Reconciler:
             await self.svc.events.post(body, "Warning", "Rejected", message)
             raise _StopReconcileError(None)
         ref = spec.oidc.client_secret_ref
-        _index(self.svc.secret_refs, key, (key[0], ref.name) if ref else None)
-        _index(self.svc.targets, key, (key[0], spec.target.kind.value, spec.target.workload_name))
+        self.svc.secret_refs.set(key, (key[0], ref.name) if ref else None)
+        self.svc.targets.set(key, (key[0], spec.target.kind.value, spec.target.workload_name))
         admins = spec.authorizer.admin_principals
         msg = "The spec is valid."
         if any("@" in a for a in admins):
@@ -506,7 +543,7 @@ class Reconciler:
         fields = {k: _as_stored(v, old.get(k)) for k, v in outcome.fields.items() if v is not None}
         patch = status_patch(old, conds, body["metadata"].get("generation"), fields)
         ready = next(c for c in conds if c.type == READY)
-        self._count_ready(key, ready.status)
+        self.svc.set_ready(key, ready.status)
         log = logging.INFO if ready.status == TRUE else logging.WARNING
         logger.log(log, "reconciled: %s %s", ready.reason, ready.message[:300],
                    extra={"k8s_ref": _ref(*key), "ready": ready.status, "reason": ready.reason,
@@ -528,14 +565,6 @@ class Reconciler:
         if key in self.svc.bodies and updated:
             # Keep our view current so the next visit compares against what we wrote.
             self.svc.bodies[key] = updated
-
-    def _count_ready(self, key: Key, ready: str) -> None:
-        self.svc.ready[key] = ready
-        counts = {TRUE: 0, FALSE: 0, UNKNOWN: 0}
-        for value in self.svc.ready.values():
-            counts[value] = counts.get(value, 0) + 1
-        for value, count in counts.items():
-            self.svc.metrics.objects.labels(ready=value).set(count)
 
 
 def _cognito_client(region: str, settings: Settings) -> Any:

@@ -50,7 +50,7 @@ class SecretWatcher:
             self._digests.pop(key, None)
         if not known and event_type is None:
             return  # first listing: the owners are reconciled at start-up anyway
-        owners = sorted(self.svc.secret_refs.get(key, ()))
+        owners = sorted(self.svc.secret_refs.get(key))
         logger.debug("labelled secret %s/%s changed; %d owners queued", *key, len(owners))
         for owner in owners:
             self.queue.add(owner)
